@@ -16,6 +16,21 @@ from types import ModuleType
 import numpy as np
 import pytest
 from array_api_compat import array_namespace
+from hypothesis import HealthCheck, settings
+
+# Hypothesis profiles: "dev" (default) explores more, "ci" keeps the property suite within
+# its time budget. Select with HYPOTHESIS_PROFILE=ci.
+settings.register_profile(
+    "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci",
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 ALL_BACKENDS = ("numpy", "array_api_strict", "torch", "dask.array", "jax.numpy", "cupy")
 

@@ -76,7 +76,7 @@ class XPBenchmark:
             import dask.array as da
 
             # chunked along the leading (batch) axis, one chunk along the sequence
-            chunks = (max(1, x.shape[0] // 2),) + x.shape[1:] if x.ndim > 1 else x.shape
+            chunks = (max(1, x.shape[0] // 2), *x.shape[1:]) if x.ndim > 1 else x.shape
             return da.from_array(x, chunks=chunks)
         return self.module.asarray(x)
 
