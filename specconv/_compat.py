@@ -18,6 +18,7 @@ Everything a public function needs before it can compute lives here:
 from __future__ import annotations
 
 import functools
+import math
 import operator
 import os
 from collections.abc import Sequence
@@ -50,6 +51,7 @@ __all__ = [
     "check_ndim",
     "check_nonempty",
     "check_positive_int",
+    "check_real_scalar",
     "complex_dtype",
     "compute_dtype",
     "creation_namespace",
@@ -301,6 +303,19 @@ def check_positive_int(value: Any, name: str, *, allow_zero: bool = False) -> in
         msg = f"`{name}` must be {bound}, got {n}"
         raise ValueError(msg)
     return n
+
+
+def check_real_scalar(value: Any, name: str, *, nonnegative: bool = False) -> float:
+    """Check that an option is a finite real Python number (``>= 0`` when ``nonnegative``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        msg = f"`{name}` must be a real number, got {type(value).__name__}"
+        raise TypeError(msg)
+    value = float(value)
+    if not math.isfinite(value) or (nonnegative and value < 0):
+        bound = "a finite number >= 0" if nonnegative else "finite"
+        msg = f"`{name}` must be {bound}, got {value}"
+        raise ValueError(msg)
+    return value
 
 
 def check_axis(axis: Any, ndim: int, name: str = "axis") -> int:

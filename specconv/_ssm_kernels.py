@@ -212,10 +212,9 @@ def expm(xp: ModuleType, A: Array) -> Array:
     """
     n = A.shape[-1]
     norm1 = xp.max(xp.sum(xp.abs(A), axis=-2), axis=-1)
+    theta = xp.asarray(_THETA13, dtype=norm1.dtype, device=device(A))
     # log2 of a value >= 1: no log(0) warning for a zero matrix.
-    squarings = xp.ceil(
-        xp.log2(xp.maximum(norm1, xp.asarray(_THETA13, dtype=norm1.dtype)) / _THETA13)
-    )
+    squarings = xp.ceil(xp.log2(xp.maximum(norm1, theta) / theta))
     if is_lazy(A):
         count = _LAZY_SQUARINGS
     else:

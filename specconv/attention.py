@@ -32,7 +32,9 @@ from specconv._compat import (
     check_broadcast,
     check_choice,
     check_ndim,
+    check_nonempty,
     check_positive_int,
+    check_real_scalar,
     compute_dtype,
     creation_namespace,
     default_float,
@@ -130,6 +132,7 @@ def softmax_attention(
     """
     xp = array_namespace(q=q, k=k, v=v, bias=bias)
     T, S, Dk, _ = _check_qkv(q, k, v)
+    check_nonempty(k, "k", axis=-2)  # a softmax over no keys is undefined
     if causal:
         _check_causal_lengths(T, S, "softmax_attention")
     if bias is not None:
@@ -137,7 +140,7 @@ def softmax_attention(
     out_dtype = result_dtype(xp, ("q", q), ("k", k), ("v", v), ("bias", bias), allow_complex=False)
     dtype = compute_dtype(xp, out_dtype)
     q, k, v = (as_compute(xp, x, dtype) for x in (q, k, v))
-    s = Dk**-0.5 if scale is None else _check_scale(scale)
+    s = Dk**-0.5 if scale is None else check_real_scalar(scale, "scale")
 
     logits = xp.matmul(q, xp.matrix_transpose(k)) * s
     if bias is not None:
@@ -267,6 +270,7 @@ def linear_attention(
     T, S, _, _ = _check_qkv(q, k, v)
     check_choice(method, "method", _METHODS)
     chunk_size = check_positive_int(chunk_size, "chunk_size")
+    eps = check_real_scalar(eps, "eps", nonnegative=True)
     phi = _resolve_feature_map(feature_map)
     if causal:
         _check_causal_lengths(T, S, "linear_attention")
@@ -500,6 +504,7 @@ def linear_attention_step(
     """
     S_prev, z_prev = _check_state_pair(state)
     xp = array_namespace(q_t=q_t, k_t=k_t, v_t=v_t, S=S_prev, z=z_prev)
+    eps = check_real_scalar(eps, "eps", nonnegative=True)
     for name, x in (("q_t", q_t), ("k_t", k_t), ("v_t", v_t)):
         check_ndim(x, name, min_ndim=1)
     if q_t.shape[-1] != k_t.shape[-1]:
@@ -736,6 +741,7 @@ def favor_features(x: Array, omega: Array, /, *, is_query: bool, eps: float = 1e
     ((10, 16), True)
     """
     xp = array_namespace(x=x, omega=omega)
+    eps = check_real_scalar(eps, "eps", nonnegative=True)
     if not isinstance(is_query, bool):
         msg = f"`is_query` must be a bool, got {type(is_query).__name__}"
         raise TypeError(msg)
@@ -800,13 +806,6 @@ def _check_causal_lengths(T: int, S: int, name: str) -> None:
             f"and S={S} from `k`"
         )
         raise ValueError(msg)
-
-
-def _check_scale(scale: Any) -> float:
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)):
-        msg = f"`scale` must be a real number or None, got {type(scale).__name__}"
-        raise TypeError(msg)
-    return float(scale)
 
 
 def _causal_mask(xp: ModuleType, n: int, dev: Any) -> Array:

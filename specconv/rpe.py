@@ -19,9 +19,11 @@ from specconv._compat import (
     check_broadcast,
     check_choice,
     check_ndim,
+    check_real_scalar,
     compute_dtype,
     device,
     irfft,
+    is_lazy,
     next_fast_len,
     result_dtype,
     rfft,
@@ -149,6 +151,11 @@ def kernelized_rpe_attention(
         ("b", tuple(b.shape[:-1])),
     )
     check_choice(method, "method", ("fft", "direct"))
+    eps = check_real_scalar(eps, "eps", nonnegative=True)
+    if not is_lazy(b) and bool(xp.any(xp.isnan(b) | (b == float("inf")))):
+        # -inf is legitimate (c_r = 0: offset r masked out); NaN and +inf have no meaning.
+        msg = "`b` must not contain NaN or +inf (-inf is allowed: it masks an offset)"
+        raise ValueError(msg)
     phi = _resolve_feature_map(feature_map)
     out_dtype = result_dtype(xp, ("q", q), ("k", k), ("v", v), ("b", b), allow_complex=False)
     dtype = compute_dtype(xp, out_dtype)

@@ -56,6 +56,7 @@ from specconv._compat import (
     is_lazy,
     real_dtype,
     result_dtype,
+    to_numpy,
 )
 
 __all__ = [
@@ -777,8 +778,11 @@ def _creation_dtype(
 
 
 def _from_numpy(xp: ModuleType, a: np.ndarray, dtype: DType, dev: object) -> Array:
-    # Move the float64/complex128 constant first, then cast in the target namespace (some
-    # backends cannot take NumPy's dtype objects).
+    # Round to the target's precision in NumPy first (a device without float64 must never see
+    # a float64 array), then cast in the target namespace (some backends cannot take NumPy's
+    # dtype objects, and float16/bfloat16 have no NumPy twin here).
+    if xp.finfo(dtype).bits <= 32:
+        a = a.astype(np.complex64 if np.iscomplexobj(a) else np.float32)
     moved = xp.asarray(np.ascontiguousarray(a), device=dev)
     return xp.astype(moved, dtype)
 
@@ -872,7 +876,9 @@ def _prepare_discrete(
     out_dtype = result_dtype(xp, ("Abar", Abar), ("Bbar", Bbar), ("C", C), *others)
     work = compute_dtype(xp, out_dtype)
     Abar, Bbar, C = (as_compute(xp, _promote(xp, x), work) for x in (Abar, Bbar, C))
-    if not dense:
+    if dense:
+        _check_dense_discrete_stable(Abar)
+    else:
         _check_discrete_stable(xp, Abar)
     Abar = xp.broadcast_to(Abar, (*batch, N, N) if dense else (*batch, N))
     return (
@@ -927,8 +933,33 @@ def _check_stable(xp: ModuleType, Lambda: Array, name: str) -> None:
     if is_lazy(Lambda):
         return
     real = xp.real(Lambda) if xp.isdtype(Lambda.dtype, "complex floating") else Lambda
+    imag = xp.imag(Lambda) if xp.isdtype(Lambda.dtype, "complex floating") else Lambda
+    if not bool(xp.all(xp.isfinite(real) & xp.isfinite(imag))):
+        msg = f"`{name}` must be finite (it has NaN or infinite entries)"
+        raise ValueError(msg)
     if bool(xp.any(real > 0)):
         msg = f"`{name}` has eigenvalues with positive real part: the system is unstable"
+        raise ValueError(msg)
+
+
+def _check_dense_discrete_stable(Abar: Array) -> None:
+    """Reject a dense ``Abar`` with spectral radius > 1 (SPEC section 5: clamp nothing silently).
+
+    The standard has no ``eig``: the eigenvalues are computed on a host (NumPy) copy in
+    float64. Round-off in the eigenvalues of a non-normal matrix is of order sqrt(eps) for a
+    marginal system, hence the allowance.
+    """
+    if is_lazy(Abar) or math.prod(Abar.shape) == 0:
+        return
+    original = np.asarray(to_numpy(Abar))
+    rounding = float(np.finfo(original.dtype).eps) if original.dtype.kind in "fc" else 2.0**-52
+    host = original.astype(np.complex128)
+    if not np.isfinite(host).all():
+        msg = "`Abar` must be finite (it has NaN or infinite entries)"
+        raise ValueError(msg)
+    radius = float(np.max(np.abs(np.linalg.eigvals(host)), initial=0.0))
+    if radius > 1 + math.sqrt(rounding):
+        msg = f"`Abar` has spectral radius {radius:.6g} > 1: the discrete system is unstable"
         raise ValueError(msg)
 
 
