@@ -54,6 +54,7 @@ from specconv._compat import (
     eps,
     irfft,
     is_lazy,
+    is_numpy_namespace,
     real_dtype,
     result_dtype,
     to_numpy,
@@ -74,6 +75,10 @@ _DISCRETIZATIONS = ("bilinear", "zoh", "euler", "backward_euler")
 #: Largest number of elements of one complex temporary of the kernels (2^22: 64 MiB in
 #: complex128). The (H, N/2, L) Vandermonde and Cauchy matrices are built in chunks of L.
 _CHUNK_ELEMENTS = 2**22
+#: On NumPy the Vandermonde block is reused for every chunk: one that stays in the CPU's
+#: cache (2^18 complex128 = 4 MiB) is about 4x faster than a 64 MiB one (measured at
+#: H, N, L = 256, 64, 4096: 0.06 s against 0.24 s).
+_CPU_CHUNK_ELEMENTS = 2**18
 
 
 # --------------------------------------------------------------------------------------------
@@ -541,7 +546,8 @@ def s4d_kernel(
         Bbar = (dt_[..., None] * B) / denominator
     coefficients = xp.broadcast_to(C * Bbar, (*batch, Lambda.shape[-1]))
     log_Abar = xp.broadcast_to(log_Abar, coefficients.shape)
-    K = _k.vandermonde(xp, coefficients, log_Abar, L, _CHUNK_ELEMENTS)
+    chunk = _CPU_CHUNK_ELEMENTS if is_numpy_namespace(xp) else _CHUNK_ELEMENTS
+    K = _k.vandermonde(xp, coefficients, log_Abar, L, chunk)
     return xp.astype(2 * xp.real(K), out_dtype)
 
 
