@@ -84,8 +84,8 @@ def _entry(case: Case, name: str, value: Any, positional: bool) -> tuple[dict, d
         members = {keys[f]: v for f, v in value.fields.items()}
         return {**base, "kind": "params", "class": value.cls, "fields": keys}, members
     if isinstance(value, list):
-        keys = [f"{key}.{i}" for i in range(len(value))]
-        return {**base, "kind": "array_list", "keys": keys}, dict(zip(keys, value, strict=True))
+        names = [f"{key}.{i}" for i in range(len(value))]
+        return {**base, "kind": "array_list", "keys": names}, dict(zip(names, value, strict=True))
     if isinstance(value, (bool, int, float, complex)):
         entry = {**base, "kind": "scalar", "key": key, "type": type(value).__name__}
         return entry, {key: np.asarray(value)}
@@ -520,6 +520,93 @@ def fftnet_mixer_def(x: Any, p: dict[str, np.ndarray], heads: int) -> np.ndarray
     return layer_norm_def(x + y, p["ln_weight"], p["ln_bias"])
 
 
+# --- H3, Hyena, GSS: every SSM run as its recurrence, every convolution as shifted sums ------
+
+
+def diag_discretize_def(Lambda: Any, B: Any, dt: Any, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """(Abar, Bbar) of diagonal SSMs (..., N/2) with per-row steps dt (...,), elementwise."""
+    Lambda, B = ld(Lambda).astype(CP), ld(B).astype(CP)
+    dt_ = ld(dt)[..., None]
+    if method == "zoh":
+        return np.exp(dt_ * Lambda), dt_ * phi1_def(dt_ * Lambda) * B
+    return (1 + dt_ / 2 * Lambda) / (1 - dt_ / 2 * Lambda), dt_ * B / (1 - dt_ / 2 * Lambda)
+
+
+def diag_recurrence_def(Abar: Any, Bbar: Any, C: Any, D: Any, w: Any) -> np.ndarray:
+    """Scan over the last axis of real w: x_t = Abar x_{t-1} + Bbar w_t, y_t = 2 Re(C.x_t) + D w_t.
+
+    Abar, Bbar, C (..., N/2) in conjugate-half storage (the real state of size N is x and
+    conj x), broadcast against w's leading axes; x_{-1} = 0.
+    """
+    Abar, Bbar, C = ld(Abar).astype(CP), ld(Bbar).astype(CP), ld(C).astype(CP)
+    D, w = ld(D), ld(w)
+    state = np.zeros(np.broadcast_shapes((*w.shape[:-1], 1), Abar.shape), dtype=CP)
+    ys = []
+    for t in range(w.shape[-1]):
+        state = Abar * state + Bbar * w[..., t, None]
+        ys.append(2 * np.sum(C * state, axis=-1).real + D * w[..., t])
+    return np.stack(ys, axis=-1)
+
+
+def h3_def(u: Any, p: dict[str, np.ndarray], discretization: str) -> np.ndarray:
+    """H3: q * SSM_diag(shift_SSM(k) * v) per head, projections in and out (SPEC section 8)."""
+    u, p = ld(u), {name: ld(value) for name, value in p.items()}
+    *batch, L, dim = u.shape
+    heads = p["Lambda"].shape[0]
+    hd = dim // heads
+    q, k, v = (np.moveaxis(u @ p["w" + n] + p["b" + n], -1, -2) for n in "qkv")  # (..., D, L)
+    k = causal_conv_def(k, p["shift_kernel"], p["shift_D"])  # shift SSM = FIR filter + skip
+    k = k.reshape(*batch, heads, hd, 1, L)
+    v = v.reshape(*batch, heads, 1, hd, L)
+    q = q.reshape(*batch, heads, hd, 1, L)
+    Abar, Bbar = diag_discretize_def(p["Lambda"], p["B"], p["dt"], discretization)
+    expand = (heads, 1, 1, -1)
+    s = diag_recurrence_def(
+        Abar.reshape(expand), Bbar.reshape(expand), p["C"].reshape(expand),
+        p["D"].reshape(heads, 1, 1), k * v,
+    )  # fmt: skip
+    y = np.sum(q * s, axis=-3).reshape(*batch, dim, L)  # heads merged in (h, j) order
+    return np.moveaxis(y, -1, -2) @ p["wo"] + p["bo"]
+
+
+def hyena_filter_def(p: dict[str, np.ndarray], L: int) -> np.ndarray:
+    """Implicit filters h (o - 1, D, L): sine MLP of the positional features times the decay window."""
+    a = np.sin(p["filter_freq"] * (p["pos_z"][:L] @ p["filter_w0"] + p["filter_b0"]))
+    for m in range(p["filter_w_inner"].shape[0]):
+        a = np.sin(p["filter_freq"] * (a @ p["filter_w_inner"][m] + p["filter_b_inner"][m]))
+    h = (a @ p["filter_w_out"]) * np.exp(-p["pos_t"][:L, None] * np.abs(p["decay"]))
+    dim = p["w_out"].shape[0]
+    return h.T.reshape(h.shape[-1] // dim, dim, L)
+
+
+def hyena_def(u: Any, p: dict[str, np.ndarray]) -> np.ndarray:
+    """Hyena of order o: v <- h_j * (x_{o-j} v) + beta_j (x_{o-j} v), out = (x_0 v) W_out + b_out."""
+    u, p = ld(u), {name: ld(value) for name, value in p.items()}
+    L, dim = u.shape[-2:]
+    order = p["w_in"].shape[-1] // dim - 1
+    z = np.moveaxis(u @ p["w_in"] + p["b_in"], -1, -2)  # (..., (o + 1) D, L)
+    z = causal_conv_def(z, p["short_filter"]) + p["short_bias"][:, None]
+    xs = [z[..., i * dim : (i + 1) * dim, :] for i in range(order + 1)]
+    h = hyena_filter_def(p, L)
+    beta = p["filter_bias"].reshape(order - 1, dim)
+    v = xs[-1]
+    for j, gate in enumerate(reversed(xs[1:-1])):
+        v = causal_conv_def(v * gate, h[j], beta[j])
+    return np.moveaxis(v * xs[0], -1, -2) @ p["w_out"] + p["b_out"]
+
+
+def gss_def(u: Any, p: dict[str, np.ndarray]) -> np.ndarray:
+    """GSS: ((SSM(GELU(LN(u) W_u + b_u)) W_c + b_c) * GELU(LN(u) W_v + b_v)) W_o + b_o + u."""
+    u, p = ld(u), {name: ld(value) for name, value in p.items()}
+    x = layer_norm_def(u, p["ln_weight"], p["ln_bias"], 1e-5)
+    v = gelu_def(x @ p["w_v"] + p["b_v"])
+    z = np.moveaxis(gelu_def(x @ p["w_u"] + p["b_u"]), -1, -2)  # (..., H, L)
+    ones = np.ones(p["Lambda"].shape[:-1], dtype=RP)
+    Abar, Bbar = diag_discretize_def(p["Lambda"], np.ones_like(p["Lambda"]), ones, "zoh")
+    y = np.moveaxis(diag_recurrence_def(Abar, Bbar, p["C"], p["D"], z), -1, -2)
+    return ((y @ p["w_c"] + p["b_c"]) * v) @ p["w_o"] + p["b_o"] + u
+
+
 def hippo_legs(N: int) -> tuple[np.ndarray, np.ndarray]:
     """HiPPO-LegS (A, B), A already negative (notes/ssm.md 1.1)."""
     n = np.arange(N)
@@ -556,7 +643,7 @@ def cases_fourier() -> list[Case]:
     )
     for op, inverse, formula in (("dft", False, fdft), ("idft", True, fidft)):
         rng = rng_for(op)
-        specs = [
+        specs: list[tuple[str, np.ndarray, dict[str, Any]]] = [
             ("length_1", crandn(rng, 1), {}),
             ("length_2", crandn(rng, 2), {}),
             ("prime_97", crandn(rng, 97), {}),
@@ -616,7 +703,7 @@ def cases_fourier() -> list[Case]:
                 )
             )
     rng = rng_for("rfft")
-    for name, x, opts in [
+    rfft_specs: list[tuple[str, np.ndarray, dict[str, Any]]] = [
         ("length_1", randn(rng, 1), {}),
         ("length_2", randn(rng, 2), {}),
         ("prime_61", randn(rng, 61), {}),
@@ -625,7 +712,8 @@ def cases_fourier() -> list[Case]:
         ("pad_n_50_to_64", randn(rng, 50), {"n": 64}),
         ("odd_n_63_forward", randn(rng, 64), {"n": 63, "norm": "forward"}),
         ("axis0_10", randn(rng, 10, 4), {"axis": 0}),
-    ]:
+    ]
+    for name, x, opts in rfft_specs:
         axis = opts.get("axis", -1)
         n = opts.get("n", x.shape[axis])
         y = np.moveaxis(
@@ -649,7 +737,7 @@ def cases_fourier() -> list[Case]:
             )
         )
     rng = rng_for("irfft")
-    for name, m, opts in [
+    irfft_specs: list[tuple[str, int, dict[str, Any]]] = [
         ("length_1", 1, {}),
         ("even_n_default_33", 33, {}),
         ("odd_n_65", 33, {"n": 65}),
@@ -657,7 +745,8 @@ def cases_fourier() -> list[Case]:
         ("batch_ortho_n_30", 16, {"n": 30, "norm": "ortho"}),
         ("prime_n_97", 49, {"n": 97}),
         ("pad_n_64_from_9", 9, {"n": 64, "norm": "forward"}),
-    ]:
+    ]
+    for name, m, opts in irfft_specs:
         n = opts.get("n", 2 * (m - 1))
         n = max(n, 1)
         shape = (2, m) if "batch" in name else (m,)
@@ -685,14 +774,15 @@ def cases_fourier() -> list[Case]:
             )
         )
     rng = rng_for("fwht")
-    for name, x, opts in [
+    fwht_specs: list[tuple[str, np.ndarray, dict[str, Any]]] = [
         ("length_1", randn(rng, 1), {}),
         ("length_2", randn(rng, 2), {}),
         ("length_8_batch", randn(rng, 3, 8), {}),
         ("length_1024_ortho", randn(rng, 1024), {"norm": "ortho"}),
         ("length_64_forward", randn(rng, 64), {"norm": "forward"}),
         ("axis0_16", randn(rng, 16, 3), {"axis": 0}),
-    ]:
+    ]
+    for name, x, opts in fwht_specs:
         axis = opts.get("axis", -1)
         N = x.shape[axis]
         scale = {"backward": RP(1), "ortho": 1 / np.sqrt(RP(N)), "forward": RP(1) / N}[
@@ -940,28 +1030,29 @@ def cases_ssm() -> list[Case]:
     inv = f32(-0.5 + 1j * (2 * N2 / np.pi) * (2 * N2 / (2 * np.arange(N2) + 1) - 1))
     real = f32(-(np.arange(N2) + 1.0) + 0j)
     dts = f32(np.exp(rng.uniform(np.log(1e-3), np.log(1e-1), 3)))
-    for name, Lam, dt, L, method in [
+    s4d_specs: list[tuple[str, np.ndarray, float | np.ndarray, int, str]] = [
         ("lin_zoh_L256", lin, f32s(0.05), 256, "zoh"),
         ("lin_bilinear_L256", lin, f32s(0.05), 256, "bilinear"),
         ("inv_zoh_channels_L128", np.broadcast_to(inv, (3, N2)).copy(), dts, 128, "zoh"),
         ("real_bilinear_L1", real, f32s(0.1), 1, "bilinear"),
         ("lin_zoh_prime_L97", lin[:3], f32s(0.02), 97, "zoh"),
         ("inv_bilinear_long_L4096", inv, f32s(0.005), 4096, "bilinear"),
-    ]:
+    ]
+    for name, Lam, step, L, method in s4d_specs:
         batch = Lam.shape[:-1]
         B = crandn(rng, *batch, Lam.shape[-1])
         C = crandn(rng, *batch, Lam.shape[-1])
-        K = s4d_kernel_def(Lam, B, C, dt, L, method)
+        K = s4d_kernel_def(Lam, B, C, step, L, method)
         cases.append(
             Case(
                 "s4d_kernel",
                 name,
-                {"Lambda": Lam, "B": B, "C": C, "dt": dt, "L": L},
+                {"Lambda": Lam, "B": B, "C": C, "dt": step, "L": L},
                 {"K": out64(K)},
                 n=L * Lam.shape[-1],
                 options={"discretization": method},
                 description=f"S4D kernel ({method}), Lambda {Lam.shape}, dt "
-                + (f"{dt}" if isinstance(dt, float) else f"per channel {dt.shape}")
+                + (f"{step}" if isinstance(step, float) else f"per channel {step.shape}")
                 + f", L = {L}",
                 formula="K_l = 2 Re sum_n C_n Bbar_n Abar_n^l; zoh: Abar = exp(dt Lambda), "
                 "Bbar = (exp(dt Lambda) - 1)/Lambda B; bilinear: Abar = (1 + dt Lambda/2)/(1 - dt Lambda/2), "
@@ -1048,14 +1139,17 @@ def cases_attention() -> list[Case]:
     cases: list[Case] = []
     rng = rng_for("softmax_attention")
     formula = "y = softmax(scale q k^T + bias [masked j > i if causal]) v, scale default Dk^-1/2"
-    for name, (T, S, Dk, Dv), opts, bias, dtypes in [
+    softmax_specs: list[
+        tuple[str, tuple[int, int, int, int], dict[str, Any], bool, Sequence[str]]
+    ] = [
         ("single_token", (1, 1, 4, 3), {}, False, BOTH),
         ("cross_T5_S9", (5, 9, 8, 6), {}, False, BOTH),
         ("causal_T64_heads", (64, 64, 16, 16), {"causal": True}, False, BOTH),
         ("scale_and_bias", (12, 12, 8, 8), {"scale": 0.25}, True, BOTH),
         ("causal_with_bias", (33, 33, 8, 4), {"causal": True}, True, BOTH),
         ("large_logits", (16, 16, 8, 8), {"scale": 1.0}, False, BOTH),
-    ]:
+    ]
+    for name, (T, S, Dk, Dv), opts, bias, dtypes in softmax_specs:
         batch = (2, 3) if "heads" in name else (2,)
         scale_qk = 4.0 if name == "large_logits" else 1.0
         q, k, v = (
@@ -1086,7 +1180,7 @@ def cases_attention() -> list[Case]:
             )
         )
     rng = rng_for("linear_attention")
-    for name, (T, S, Dk, Dv), opts in [
+    linear_specs: list[tuple[str, tuple[int, int, int, int], dict[str, Any]]] = [
         ("single_token", (1, 1, 4, 3), {}),
         ("noncausal_cross_T7_S11", (7, 11, 8, 5), {}),
         ("causal_T100", (100, 100, 16, 24), {"causal": True}),
@@ -1098,7 +1192,8 @@ def cases_attention() -> list[Case]:
             {"causal": True, "feature_map": "identity", "normalize": False},
         ),
         ("identity_unnormalized", (20, 30, 6, 6), {"feature_map": "identity", "normalize": False}),
-    ]:
+    ]
+    for name, (T, S, Dk, Dv), opts in linear_specs:
         batch = (2, 2) if "heads" in name else (2,)
         q, k, v = randn(rng, *batch, T, Dk), randn(rng, *batch, S, Dk), randn(rng, *batch, S, Dv)
         y = linear_attention_def(q, k, v, **opts)
@@ -1118,13 +1213,14 @@ def cases_attention() -> list[Case]:
             )
         )
     rng = rng_for("kernelized_rpe_attention")
-    for name, (T, Dk, Dv), opts in [
+    rpe_specs: list[tuple[str, tuple[int, int, int], dict[str, Any]]] = [
         ("single_token", (1, 4, 3), {}),
         ("T16", (16, 8, 8), {}),
         ("causal_T37", (37, 8, 6), {"causal": True}),
         ("T128_heads", (128, 8, 8), {}),
         ("wide_bias_range", (24, 4, 4), {}),
-    ]:
+    ]
+    for name, (T, Dk, Dv), opts in rpe_specs:
         batch = (2, 2) if "heads" in name else (2,)
         q, k, v = randn(rng, *batch, T, Dk), randn(rng, *batch, T, Dk), randn(rng, *batch, T, Dv)
         b = randn(rng, *batch, 2 * T - 1, scale=3.0 if name == "wide_bias_range" else 1.0)
@@ -1187,6 +1283,175 @@ def cases_fftnet() -> list[Case]:
     return cases
 
 
+def uniform(rng: np.random.Generator, *shape: int, bound: float) -> np.ndarray:
+    return f32(rng.uniform(-bound, bound, shape))
+
+
+def linear(rng: np.random.Generator, fan_in: int, fan_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """Input-major weight (fan_in, fan_out) and bias, PyTorch's U(+-1/sqrt(fan_in))."""
+    bound = 1 / np.sqrt(fan_in)
+    return uniform(rng, fan_in, fan_out, bound=bound), uniform(rng, fan_out, bound=bound)
+
+
+def h3_fields(
+    rng: np.random.Generator, dim: int, N: int, head_dim: int, n_shift: int
+) -> dict[str, np.ndarray]:
+    """Random H3Params fields (same names, order and shapes as the dataclass)."""
+    heads, modes = dim // head_dim, N // 2
+    (wq, bq), (wk, bk), (wv, bv) = (linear(rng, dim, dim) for _ in range(3))
+    shift_kernel = uniform(rng, dim, n_shift, bound=1 / np.sqrt(n_shift))
+    shift_D = randn(rng, dim)
+    Lambda = f32(np.broadcast_to(-0.5 + 1j * np.pi * np.arange(modes), (heads, modes)))  # S4D-Lin
+    B, C = crandn(rng, heads, modes), crandn(rng, heads, modes)
+    dt = f32(np.exp(rng.uniform(np.log(0.05), np.log(0.5), heads)))  # the kernel matters over L
+    D = randn(rng, heads)
+    wo, bo = linear(rng, dim, dim)
+    return {
+        "wq": wq, "bq": bq, "wk": wk, "bk": bk, "wv": wv, "bv": bv,
+        "shift_kernel": shift_kernel, "shift_D": shift_D, "Lambda": Lambda, "B": B, "C": C,
+        "dt": dt, "D": D, "wo": wo, "bo": bo,
+    }  # fmt: skip
+
+
+def hyena_fields(
+    rng: np.random.Generator,
+    dim: int,
+    l_max: int,
+    order: int,
+    width: int,
+    emb: int,
+    inner: int,
+    short: int,
+) -> dict[str, np.ndarray]:
+    """Random HyenaParams fields; positional features and decay rates as in hyena_init."""
+    channels, filters = (order + 1) * dim, (order - 1) * dim
+    w_in, b_in = linear(rng, dim, channels)
+    short_filter = uniform(rng, channels, short, bound=1 / np.sqrt(short))
+    short_bias = uniform(rng, channels, bound=1 / np.sqrt(short))
+    pos_t = np.linspace(0.0, 1.0, l_max)
+    bands = (emb - 1) // 2
+    omega = 2 * np.pi * np.arange(l_max) / l_max
+    rotation = np.exp(-1j * np.linspace(1e-4, bands - 1, bands)[None, :] * omega[:, None])
+    pos_z = np.concatenate([pos_t[:, None], rotation.real, rotation.imag], axis=-1)
+    filter_w0, filter_b0 = linear(rng, emb, width)
+    layers = [linear(rng, width, width) for _ in range(inner)]
+    filter_w_inner = np.stack([w for w, _ in layers]) if inner else np.zeros((0, width, width))
+    filter_b_inner = np.stack([b for _, b in layers]) if inner else np.zeros((0, width))
+    filter_w_out = linear(rng, width, filters)[0]
+    filter_freq = f32(1 + 0.2 * rng.standard_normal(width))
+    decay = np.linspace(np.log(1e-2) / 1.5, np.log(1e-2) / 0.3, filters)
+    filter_bias = randn(rng, filters)
+    w_out, b_out = linear(rng, dim, dim)
+    return {
+        "w_in": w_in, "b_in": b_in, "short_filter": short_filter, "short_bias": short_bias,
+        "pos_z": f32(pos_z), "pos_t": f32(pos_t), "filter_w0": filter_w0, "filter_b0": filter_b0,
+        "filter_w_inner": filter_w_inner, "filter_b_inner": filter_b_inner,
+        "filter_w_out": filter_w_out, "filter_freq": filter_freq, "decay": f32(decay),
+        "filter_bias": filter_bias, "w_out": w_out, "b_out": b_out,
+    }  # fmt: skip
+
+
+def gss_fields(
+    rng: np.random.Generator, dim: int, hidden: int, ssm_dim: int, N: int
+) -> dict[str, np.ndarray]:
+    """Random GSSParams fields (Lambda = -exp(a) + i exp(b) as in the DSS/GSS port)."""
+    modes = N // 2
+    ln_weight = f32(1 + 0.1 * rng.standard_normal(dim))
+    ln_bias = randn(rng, dim, scale=0.1)
+    w_v, b_v = linear(rng, dim, hidden)
+    w_u, b_u = linear(rng, dim, ssm_dim)
+    Lambda = f32(
+        -np.exp(rng.standard_normal((ssm_dim, modes)))
+        + 1j * np.exp(rng.standard_normal((ssm_dim, modes)))
+    )
+    C = crandn(rng, ssm_dim, modes)
+    D = randn(rng, ssm_dim)
+    w_c, b_c = linear(rng, ssm_dim, hidden)
+    w_o, b_o = linear(rng, hidden, dim)
+    return {
+        "ln_weight": ln_weight, "ln_bias": ln_bias, "w_v": w_v, "b_v": b_v, "w_u": w_u,
+        "b_u": b_u, "Lambda": Lambda, "C": C, "D": D, "w_c": w_c, "b_c": b_c, "w_o": w_o,
+        "b_o": b_o,
+    }  # fmt: skip
+
+
+def cases_operators() -> list[Case]:
+    cases: list[Case] = []
+    rng = rng_for("h3")
+    for name, batch, L, (dim, N, hd, n_shift), disc in [
+        ("L1_D4_p1", (1,), 1, (4, 8, 1, 4), "bilinear"),
+        ("L7_D4_p2_zoh_shift_longer_than_L", (2,), 7, (4, 4, 2, 16), "zoh"),
+        ("L64_D4_p2", (2,), 64, (4, 8, 2, 8), "bilinear"),
+        ("unbatched_L64_D6_p3_zoh", (), 64, (6, 8, 3, 4), "zoh"),
+    ]:
+        fields = h3_fields(rng, dim, N, hd, n_shift)
+        u = randn(rng, *batch, L, dim)
+        opts = {} if disc == "bilinear" else {"discretization": disc}
+        cases.append(
+            Case(
+                "h3",
+                name,
+                {"u": u, "params": Params("H3Params", fields)},
+                {"y": out64(h3_def(u, fields, disc))},
+                options=opts,
+                n=L * dim,
+                description=f"H3 layer ({disc}), u {u.shape}, D = {dim}, head size {hd}, "
+                f"N = {N}, shift FIR length {n_shift} (params fields as in H3Params)",
+                formula="q, k, v = u W + b; k' = shift_kernel * k + shift_D k; kv_{h,i,j} = k'_{h,i} v_{h,j}; "
+                "s = SSM_h(kv): x_t = Abar x_{t-1} + Bbar kv_t, s_t = 2 Re(C.x_t) + D_h kv_t "
+                "(S4D discretization of Lambda, B with step dt_h); y_{h,j} = sum_i q_{h,i} s_{h,i,j}; "
+                "out = y W_o + b_o (channel h p + i; * = causal convolution over time)",
+            )
+        )
+    rng = rng_for("hyena")
+    for name, batch, L, (dim, l_max, order, width, emb, inner) in [
+        ("order2_L1", (1,), 1, (4, 8, 2, 8, 3, 2)),
+        ("order2_L7_lmax16", (2,), 7, (4, 16, 2, 8, 3, 2)),
+        ("order2_L64_no_inner_mlp", (2,), 64, (4, 64, 2, 8, 3, 0)),
+        ("order3_L64_emb5", (1,), 64, (4, 64, 3, 6, 5, 1)),
+    ]:
+        fields = hyena_fields(rng, dim, l_max, order, width, emb, inner, 3)
+        u = randn(rng, *batch, L, dim)
+        cases.append(
+            Case(
+                "hyena",
+                name,
+                {"u": u, "params": Params("HyenaParams", fields)},
+                {"y": out64(hyena_def(u, fields))},
+                n=(order - 1) * L * dim,
+                description=f"Hyena operator of order {order}, u {u.shape}, l_max = {l_max}, "
+                f"filter MLP width {width}, {inner} inner layers, E = {emb} (params fields as in HyenaParams)",
+                formula="z = short_filter * (u W_in + b_in) + short_bias = (x_0 .. x_{o-1}, v); "
+                "h_j(t) = [sin-MLP(pos_z_t)]_j exp(-pos_t_t |decay_j|); "
+                "v <- h_j * (x_{o-j} v) + filter_bias_j (x_{o-j} v), j = 0..o-2; out = (x_0 v) W_out + b_out",
+            )
+        )
+    rng = rng_for("gss")
+    for name, batch, L, (dim, hidden, ssm_dim, N) in [
+        ("L1_E4", (1,), 1, (4, 16, 1, 4)),
+        ("L7_E8_F16_H3", (2,), 7, (8, 16, 3, 6)),
+        ("L64_E4_F16_H2", (2,), 64, (4, 16, 2, 8)),
+        ("unbatched_L64_E6_F12_H2", (), 64, (6, 12, 2, 16)),
+    ]:
+        fields = gss_fields(rng, dim, hidden, ssm_dim, N)
+        u = randn(rng, *batch, L, dim)
+        cases.append(
+            Case(
+                "gss",
+                name,
+                {"u": u, "params": Params("GSSParams", fields)},
+                {"y": out64(gss_def(u, fields))},
+                n=L * dim,
+                description=f"GSS block, u {u.shape}, E = {dim}, F = {hidden}, H = {ssm_dim}, N = {N} "
+                "(params fields as in GSSParams)",
+                formula="x = LayerNorm(u) (eps 1e-5); v = GELU(x W_v + b_v); z = GELU(x W_u + b_u); "
+                "y = SSM(z): x_t = exp(Lambda) x_{t-1} + (exp(Lambda) - 1)/Lambda z_t, y_t = 2 Re(C.x_t) + D z_t; "
+                "out = ((y W_c + b_c) v) W_o + b_o + u (exact erf GELU)",
+            )
+        )
+    return cases
+
+
 GROUPS: list[Callable[[], list[Case]]] = [
     cases_fourier,
     cases_butterfly,
@@ -1194,6 +1459,7 @@ GROUPS: list[Callable[[], list[Case]]] = [
     cases_ssm,
     cases_attention,
     cases_fftnet,
+    cases_operators,
 ]
 
 

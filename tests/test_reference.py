@@ -8,16 +8,21 @@ depend on the generator alone.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
 
+import specconv as sc
 from specconv.testing import assert_close, tolerance
-from specconv.validate import load_cases
+from specconv.validate import GoldenCase, load_cases
 
 ROOT = Path(__file__).resolve().parents[1] / "reference"
 pytest.importorskip("scipy")
@@ -29,7 +34,7 @@ EXTENDED = np.finfo(np.longdouble).nmant >= 63  # the committed files come from 
 
 
 @pytest.fixture(scope="module")
-def gen():
+def gen() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "specconv_reference_generate", ROOT / "generate.py"
     )
@@ -41,11 +46,11 @@ def gen():
     return module
 
 
-def cases(op: str) -> list:
+def cases(op: str) -> list[GoldenCase]:
     return load_cases(op, reference=ROOT)
 
 
-def inputs(case) -> dict:
+def inputs(case: GoldenCase) -> dict[str, Any]:
     out = {}
     for entry in case.inputs:
         if entry["kind"] in ("array", "scalar"):
@@ -59,7 +64,7 @@ def inputs(case) -> dict:
 
 
 @pytest.mark.skipif(not EXTENDED, reason="byte identity needs the 80-bit longdouble of x86-64")
-def test_regenerated_files_are_byte_identical(gen, tmp_path: Path) -> None:
+def test_regenerated_files_are_byte_identical(gen: ModuleType, tmp_path: Path) -> None:
     gen.main(["--out", str(tmp_path)])
     committed = sorted(
         p.relative_to(ROOT) for p in ROOT.rglob("*") if p.suffix in (".npz", ".json")
@@ -97,7 +102,7 @@ def test_every_public_operation_has_cases() -> None:
         "dft", "idft", "fft", "ifft", "rfft", "irfft", "fwht", "butterfly_apply",
         "causal_conv", "circular_conv", "toeplitz_matmul", "discretize", "ssm_kernel",
         "s4d_kernel", "s4_kernel", "ssm_scan", "softmax_attention", "linear_attention",
-        "kernelized_rpe_attention", "fftnet_mixer",
+        "kernelized_rpe_attention", "fftnet_mixer", "h3", "hyena", "gss",
     }  # fmt: skip
     assert wanted <= ops
     for op in ops:
@@ -124,7 +129,7 @@ def test_contract_argument_names() -> None:
 
 
 @pytest.mark.parametrize("N", [1, 2, 7, 64, 97, 1000])
-def test_dft_definition_vs_numpy(gen, rng: np.random.Generator, N: int) -> None:
+def test_dft_definition_vs_numpy(gen: ModuleType, rng: np.random.Generator, N: int) -> None:
     x = rng.standard_normal((2, N)) + 1j * rng.standard_normal((2, N))
     for norm in ("backward", "ortho", "forward"):
         assert_close(gen.out64(gen.dft_def(x, norm=norm)), np.fft.fft(x, norm=norm), n=N)
@@ -136,12 +141,12 @@ def test_dft_definition_vs_numpy(gen, rng: np.random.Generator, N: int) -> None:
         assert_close(gen.out64(gen.irfft_def(X, n)), np.fft.irfft(X, n), n=n)
 
 
-def test_hadamard_vs_scipy(gen) -> None:
+def test_hadamard_vs_scipy(gen: ModuleType) -> None:
     for n in (1, 2, 16, 64):
         assert np.array_equal(gen.hadamard(n).astype(int), scipy.linalg.hadamard(n))
 
 
-def test_conv_definitions_vs_peers(gen, rng: np.random.Generator) -> None:
+def test_conv_definitions_vs_peers(gen: ModuleType, rng: np.random.Generator) -> None:
     for L, Lk in ((1, 1), (50, 3), (40, 64), (97, 97)):
         u, k = rng.standard_normal(L), rng.standard_normal(Lk)
         assert_close(gen.out64(gen.causal_conv_def(u, k)), np.convolve(u, k)[:L], n=L + Lk)
@@ -155,7 +160,9 @@ def test_conv_definitions_vs_peers(gen, rng: np.random.Generator) -> None:
 
 
 @pytest.mark.parametrize("method", ["bilinear", "zoh", "euler", "backward_euler"])
-def test_discretize_definition_vs_cont2discrete(gen, rng: np.random.Generator, method: str) -> None:
+def test_discretize_definition_vs_cont2discrete(
+    gen: ModuleType, rng: np.random.Generator, method: str
+) -> None:
     A, B = gen.hippo_legs(8)
     A2 = rng.standard_normal((5, 5)) / 3 - np.eye(5)
     for A_, B_, dt in ((A, B, 0.01), (A2, rng.standard_normal(5), 0.3)):
@@ -176,7 +183,7 @@ def test_discretize_definition_vs_cont2discrete(gen, rng: np.random.Generator, m
         assert_close(gen.out64(bb), gen.out64(Bd_diag), n=16)
 
 
-def test_expm_vs_scipy(gen, rng: np.random.Generator) -> None:
+def test_expm_vs_scipy(gen: ModuleType, rng: np.random.Generator) -> None:
     for scale in (1e-3, 1.0, 30.0):
         M = scale * rng.standard_normal((6, 6))
         assert_close(
@@ -186,7 +193,7 @@ def test_expm_vs_scipy(gen, rng: np.random.Generator) -> None:
         )
 
 
-def test_hippo_and_dplr(gen) -> None:
+def test_hippo_and_dplr(gen: ModuleType) -> None:
     A, B = gen.hippo_legs(8)
     assert_close(np.sort(np.linalg.eigvals(A).real), -np.arange(1.0, 9.0)[::-1], rtol=1e-6)
     Lambda, P, Bt = gen.legs_dplr(8)
@@ -203,7 +210,7 @@ def test_hippo_and_dplr(gen) -> None:
     assert_close(Vf @ np.concatenate([Bt, Bt.conj()]), B + 0j, rtol=1e-12)
 
 
-def test_kernels_vs_scipy_systems(gen, rng: np.random.Generator) -> None:
+def test_kernels_vs_scipy_systems(gen: ModuleType, rng: np.random.Generator) -> None:
     """s4d/s4/ssm kernels == the impulse response of scipy's discretized real system."""
     lam = -0.5 + 1j * np.pi * np.arange(3)
     B, C = (
@@ -238,7 +245,69 @@ def test_kernels_vs_scipy_systems(gen, rng: np.random.Generator) -> None:
     assert_close(gen.out64(gen.ssm_scan_def(Abar, Bbar, c, u, D)), y[:, 0], n=120)
 
 
-def test_attention_definitions_vs_peers(gen, rng: np.random.Generator) -> None:
+def test_diag_recurrence_vs_convolution_with_scipy_kernel(
+    gen: ModuleType, rng: np.random.Generator
+) -> None:
+    """The scan of the operator definitions == np.convolve with the kernel C_f Abar^l Bbar."""
+    lam = -rng.uniform(0.2, 2, 3) + 1j * rng.uniform(0, 6, 3)
+    B = rng.standard_normal(3) + 1j * rng.standard_normal(3)
+    C = rng.standard_normal(3) + 1j * rng.standard_normal(3)
+    w, D, L, dt = rng.standard_normal(40), 0.7, 40, 0.3
+    for method in ("zoh", "bilinear"):
+        Abar, Bbar = gen.diag_discretize_def(lam, B, np.array(dt), method)
+        Af, Bf = np.diag(np.concatenate([lam, lam.conj()])), np.concatenate([B, B.conj()])
+        Ad, Bd, *_ = scipy.signal.cont2discrete(
+            (Af, Bf[:, None], np.eye(6), np.zeros((6, 1))), dt, method=method
+        )
+        Cf = np.concatenate([C, C.conj()])
+        K = np.array([(Cf @ np.linalg.matrix_power(Ad, l) @ Bd)[0] for l in range(L)]).real
+        want = np.convolve(w, K)[:L] + D * w
+        got = gen.out64(gen.diag_recurrence_def(Abar, Bbar, C, np.array(D), w))
+        assert_close(got, want, n=L * 6)
+
+
+def _operator_fields(
+    gen: ModuleType, op: str, rng: np.random.Generator
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    if op == "h3":
+        return gen.h3_fields(rng, 4, 8, 2, 5), {"discretization": "zoh"}
+    if op == "hyena":
+        return gen.hyena_fields(rng, 3, 32, 3, 6, 5, 1, 3), {}
+    return gen.gss_fields(rng, 4, 8, 2, 6), {}
+
+
+@pytest.mark.parametrize("op", ["h3", "hyena", "gss"])
+def test_operator_definitions_vs_specconv_reference(
+    gen: ModuleType, rng: np.random.Generator, op: str
+) -> None:
+    """The generator's recurrences/shifted sums == specconv's dense-Toeplitz, mode-by-mode twins.
+
+    (specconv is imported by this test only; the generator itself never imports it.)
+    """
+    fields, opts = _operator_fields(gen, op, rng)
+    dim = fields["w_out" if op == "hyena" else "wo" if op == "h3" else "ln_weight"].shape[0]
+    u = rng.standard_normal((2, 23, dim))
+    cls = {"h3": sc.H3Params, "hyena": sc.HyenaParams, "gss": sc.GSSParams}[op]
+    want = getattr(sc, f"{op}_reference")(u, cls(**fields), **opts)
+    args = (u, fields, opts["discretization"]) if op == "h3" else (u, fields)
+    assert_close(gen.out64(getattr(gen, f"{op}_def")(*args)), want, n=23 * dim)
+
+
+def test_committed_operator_cases_vs_specconv_reference() -> None:
+    """Re-derive the committed H3/Hyena/GSS outputs from their inputs with specconv's twins."""
+    for op in ("h3", "hyena", "gss"):
+        for case in cases(op):
+            u = case.array(case.inputs[0]["key"])
+            entry = case.inputs[1]
+            assert entry["kind"] == "params"
+            cls = getattr(sc, entry["class"])
+            params = cls(**{f: case.array(key) for f, key in entry["fields"].items()})
+            assert {f.name for f in dataclasses.fields(cls)} == set(entry["fields"])
+            got = getattr(sc, f"{op}_reference")(u, params, **case.options)
+            assert_close(got, case.expected()[0], n=case.n)
+
+
+def test_attention_definitions_vs_peers(gen: ModuleType, rng: np.random.Generator) -> None:
     q, k, v = rng.standard_normal((3, 6, 4))
     s = q @ k.T / 2.0
     mask = np.triu(np.ones((6, 6), bool), 1)
@@ -261,8 +330,10 @@ def test_attention_definitions_vs_peers(gen, rng: np.random.Generator) -> None:
 
 
 def test_committed_fourier_cases_vs_numpy() -> None:
-    peers = {"fft": np.fft.fft, "ifft": np.fft.ifft, "rfft": np.fft.rfft, "irfft": np.fft.irfft,
-             "dft": np.fft.fft, "idft": np.fft.ifft}  # fmt: skip
+    peers: dict[str, Callable[..., np.ndarray]] = {
+        "fft": np.fft.fft, "ifft": np.fft.ifft, "rfft": np.fft.rfft, "irfft": np.fft.irfft,
+        "dft": np.fft.fft, "idft": np.fft.ifft,
+    }  # fmt: skip
     for op, peer in peers.items():
         for case in cases(op):
             out = peer(inputs(case)["x"], **case.options)
