@@ -536,7 +536,7 @@ def hyena(u: Array, params: HyenaParams, /) -> Array:
 
     .. math::
 
-        v \\leftarrow h_j * (x_{o-j} \\odot v) + \\beta_j \\odot (x_{o-j} \\odot v),
+        v \\leftarrow h_j * (x_{o-1-j} \\odot v) + \\beta_j \\odot (x_{o-1-j} \\odot v),
             \\quad j = 0, \\dots, o - 2, \\qquad
         \\text{out} = (x_0 \\odot v) W_\\text{out} + b_\\text{out}.
 
