@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 
@@ -44,21 +45,24 @@ def test_check_float32_torch(capsys: pytest.CaptureFixture[str]) -> None:
     assert "0 failed (backend torch, dtype float32)" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(not _installed("dask"), reason="dask not installed")
-@pytest.mark.parametrize(
-    "op", ["causal_conv", "rfft", "s4d_kernel", "linear_attention", "fftnet_mixer"]
-)
-def test_check_dask(op: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "--backend", "dask", "--op", op]) == 0
+@pytest.mark.slow
+def test_check_dask_everything(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every golden case on Dask (the lazy backend), as the issue asks."""
+    if not _installed("dask"):
+        pytest.skip("dask not installed")
+    assert main(["check", "--backend", "dask", "--failures-only"]) == 0
     assert ", 0 failed" in capsys.readouterr().out.splitlines()[-1]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("backend", ["dask", "jax"])
-def test_check_slow_backends_everything(backend: str) -> None:
-    if not _installed(backend):
-        pytest.skip(f"{backend} not installed")
-    assert main(["check", "--backend", backend, "--failures-only"]) == 0
+@pytest.mark.skipif(
+    os.environ.get("SPECCONV_CHECK_JAX") != "1",
+    reason="the full JAX check compiles every case (~2.5 min on 2 cores); JAX is covered by the "
+    "module tests and the jax.jit suite. Set SPECCONV_CHECK_JAX=1 to run it.",
+)
+def test_check_jax_everything() -> None:
+    if not _installed("jax"):
+        pytest.skip("jax not installed")
+    assert main(["check", "--backend", "jax", "--failures-only"]) == 0
 
 
 def test_check_unknown_op_and_backend(capsys: pytest.CaptureFixture[str]) -> None:
