@@ -219,6 +219,13 @@ class FFTNetParams:
         LayerNorm scale.
     ln_bias : array, shape (D,)
         LayerNorm shift.
+
+    Examples
+    --------
+    >>> from specconv import fftnet_init
+    >>> p = fftnet_init(8, 16, 2)  # D = 8 channels, 16 tokens, H = 2 heads: F = 9 bins
+    >>> p.base_filter.shape, p.w2.shape
+    ((2, 9, 1), (8, 18))
     """
 
     base_filter: Array

@@ -100,6 +100,13 @@ class H3Params:
         Output projection.
     bo : array, shape (D,)
         Its bias.
+
+    Examples
+    --------
+    >>> from specconv import h3_init
+    >>> p = h3_init(8, d_state=4, head_dim=2)  # D = 8 channels in H = 4 heads
+    >>> p.wq.shape, p.Lambda.shape, p.dt.shape
+    ((8, 8), (4, 2), (4,))
     """
 
     wq: Array
@@ -379,6 +386,13 @@ class HyenaParams:
         Output projection.
     b_out : array, shape (D,)
         Its bias.
+
+    Examples
+    --------
+    >>> from specconv import hyena_init
+    >>> p = hyena_init(8, 32)  # D = 8 channels, l_max = 32, order 2
+    >>> p.w_in.shape, p.pos_t.shape
+    ((8, 24), (32,))
     """
 
     w_in: Array
@@ -687,6 +701,13 @@ class GSSParams:
         Output projection.
     b_o : array, shape (E,)
         Its bias.
+
+    Examples
+    --------
+    >>> from specconv import gss_init
+    >>> p = gss_init(8, d_state=8)
+    >>> p.ln_weight.shape, p.Lambda.shape[-1]
+    ((8,), 4)
     """
 
     ln_weight: Array
