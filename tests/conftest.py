@@ -32,6 +32,11 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
+# Support modules, imported by the tests that need them (thirdparty_impls needs torch): not
+# collected on their own, so that --doctest-modules does not import them on a machine
+# without their optional dependencies.
+collect_ignore = ["helpers.py", "thirdparty_impls.py"]
+
 ALL_BACKENDS = ("numpy", "array_api_strict", "torch", "dask.array", "jax.numpy", "cupy")
 
 

@@ -423,7 +423,7 @@ def test_runs_on_immutable_jax_arrays(call: Call) -> None:
     Traced under ``jax.jit`` (eager JAX dispatch is ~10x slower for these small calls); the
     same compiled run is compared with NumPy in ``test_lazy_strict.py``.
     """
-    import jax
+    jax = pytest.importorskip("jax")
 
     before = [a.copy() for a in leaves(numpy_args(call))]
     out, after = jit_run(call)
