@@ -43,6 +43,7 @@ from specconv._compat import (
     check_ndim,
     check_nonempty,
     check_positive_int,
+    complex_dtype,
     compute_dtype,
     creation_namespace,
     default_float,
@@ -469,7 +470,7 @@ def _check_params(x: Array, named: dict[str, Array]) -> tuple[int, int]:
 
 def _complex_as(xp: ModuleType, w: Array, work: DType) -> Array:
     """Complex ``w`` cast to the complex dtype paired with the real compute dtype ``work``."""
-    target = xp.complex64 if xp.finfo(work).bits <= 32 else xp.complex128
+    target = complex_dtype(xp, work)
     return w if w.dtype == target else xp.astype(w, target)
 
 

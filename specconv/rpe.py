@@ -22,11 +22,8 @@ from specconv._compat import (
     check_real_scalar,
     compute_dtype,
     device,
-    irfft,
     is_lazy,
-    next_fast_len,
     result_dtype,
-    rfft,
 )
 from specconv.attention import (
     FeatureMap,
@@ -35,6 +32,7 @@ from specconv.attention import (
     _check_qkv,
     _resolve_feature_map,
 )
+from specconv.conv import _toeplitz_fft_matmul
 
 __all__ = ["kernelized_rpe_attention"]
 
@@ -199,24 +197,18 @@ def _fft(
     # A1_j = vec(phi(k_j) v_j^T) and A2_j = phi(k_j), side by side: one FFT for both products.
     outer = xp.reshape(phi_k[..., :, None] * v[..., None, :], (*lead, T, m * Dv))
     columns = xp.concat((outer, xp.broadcast_to(phi_k, (*lead, T, m))), axis=-1)
-    products = _toeplitz_matmul_fft(xp, c, columns, T)
+    products = _offset_toeplitz_matmul(xp, c, columns)
     D1 = xp.reshape(products[..., :, : m * Dv], (*products.shape[:-2], T, m, Dv))
     D2 = products[..., :, m * Dv :]
     numerator = xp.matmul(phi_q[..., None, :], D1)[..., 0, :]
     return numerator, xp.sum(phi_q * D2, axis=-1, keepdims=True)
 
 
-def _toeplitz_matmul_fft(xp: ModuleType, c: Array, X: Array, T: int) -> Array:
-    """Y = C X with C_ij = c[j - i + T - 1]; c (..., 2T-1), X (..., T, p), batched.
+def _offset_toeplitz_matmul(xp: ModuleType, c: Array, X: Array) -> Array:
+    """``Y = C X`` with ``C_ij = c[..., j - i + T - 1]`` (offset storage), ``X (..., T, p)``.
 
-    Circulant embedding of size N >= 2T - 1: g[s] = c_{-s} (s = 0..T-1) and g[N - s] = c_s
-    (s = 1..T-1), zeros between. Then (g * X)_i = sum_j g[(i - j) mod N] X_j = sum_j c_{j-i} X_j
-    for i < T, a circular convolution done with real FFTs along the token axis.
+    The shared circulant-embedding product of :mod:`specconv.conv`, with the first column
+    :math:`c_0, c_{-1}, \\dots, c_{-(T-1)}` and first row :math:`c_0, c_1, \\dots, c_{T-1}`.
     """
-    N = next_fast_len(2 * T - 1)
-    negative = xp.flip(c[..., :T], axis=-1)  # c_0, c_{-1}, ..., c_{-(T-1)}
-    positive = xp.flip(c[..., T:], axis=-1)  # c_{T-1}, ..., c_1
-    gap = xp.zeros((*c.shape[:-1], N - (2 * T - 1)), dtype=c.dtype, device=device(c))
-    g = xp.concat((negative, gap, positive), axis=-1)
-    spectrum = rfft(xp, g, n=N, axis=-1)[..., :, None] * rfft(xp, X, n=N, axis=-2)
-    return irfft(xp, spectrum, n=N, axis=-2)[..., :T, :]
+    T = X.shape[-2]
+    return _toeplitz_fft_matmul(xp, xp.flip(c[..., :T], axis=-1), c[..., T - 1 :], X)

@@ -434,8 +434,9 @@ def ssm_kernel(Abar: Array, Bbar: Array, C: Array, L: int, /, *, method: str = "
     Raises
     ------
     ValueError
-        Shapes; ``L < 1``; a diagonal ``Abar`` with :math:`|\bar A_n| > 1` (unstable; skipped
-        on lazy arrays; a dense ``Abar`` is not checked).
+        Shapes; ``L < 1``; an unstable ``Abar``: a diagonal one with :math:`|\bar A_n| > 1`,
+        a dense one with spectral radius above :math:`1 + \sqrt{\varepsilon}` (eigenvalues of
+        a host copy, as the standard has no ``eig``). Skipped on lazy arrays.
 
     Examples
     --------
@@ -696,8 +697,9 @@ def ssm_scan(
     Raises
     ------
     ValueError
-        Shapes; a diagonal ``Abar`` with :math:`|\bar A_n| > 1` (unstable; skipped on lazy
-        arrays).
+        Shapes; an unstable ``Abar``: a diagonal one with :math:`|\bar A_n| > 1`, a dense
+        one with spectral radius above :math:`1 + \sqrt{\varepsilon}` (eigenvalues of a host
+        copy). Skipped on lazy arrays.
 
     Examples
     --------

@@ -46,6 +46,7 @@ from specconv._compat import to_numpy
 __all__ = [
     "assert_close",
     "assert_low_precision_close",
+    "low_precision_budget",
     "relative_error",
     "tolerance",
 ]
@@ -226,6 +227,28 @@ def assert_close(
         raise AssertionError(msg)
 
 
+def low_precision_budget(
+    naive_error: float, dtype: Any, /, *, factor: float = 2.0, floor: float | None = None
+) -> float:
+    """The FlashAttention budget: ``factor * naive_error + floor`` for a result of ``dtype``.
+
+    ``naive_error`` is the normwise error (:func:`relative_error`) of the naive definition
+    computed in the same low precision, against the float64 reference. The default ``floor``
+    is ``eps(dtype) / 8``: rounding the output alone may cost that much even when the naive
+    result happens to be exact.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from specconv.testing import low_precision_budget
+    >>> low_precision_budget(1e-3, np.float16)  # 2e-3 + 2**-10 / 8
+    0.0021220703125
+    """
+    if floor is None:
+        floor = _numpy_eps(dtype) / 8
+    return factor * naive_error + floor
+
+
 def assert_low_precision_close(
     actual: Any, naive: Any, reference: Any, /, *, factor: float = 2.0, floor: float | None = None
 ) -> None:
@@ -252,13 +275,13 @@ def assert_low_precision_close(
     >>> assert_low_precision_close(naive, naive, ref)
     """
     a = np.asarray(to_numpy(actual))
-    if floor is None:
-        floor = _numpy_eps(a.dtype) / 8 if a.dtype.kind in "fc" else 2.0**-13
-    budget = factor * relative_error(naive, reference) + floor
+    naive_error = relative_error(naive, reference)
+    dtype = a.dtype if a.dtype.kind in "fc" else np.float16
+    budget = low_precision_budget(naive_error, dtype, factor=factor, floor=floor)
     error = relative_error(a, reference)
     if not error <= budget:
         msg = (
-            f"low-precision result too inaccurate: error {error:.3e} > {factor} x naive error "
-            f"{relative_error(naive, reference):.3e} + floor {floor:.1e}"
+            f"low-precision result too inaccurate: error {error:.3e} > budget {budget:.3e} "
+            f"({factor} x naive error {naive_error:.3e} + floor)"
         )
         raise AssertionError(msg)

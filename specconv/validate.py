@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from specconv._compat import to_numpy
-from specconv.testing import relative_error, tolerance
+from specconv.testing import low_precision_budget, relative_error, tolerance
 
 __all__ = [
     "BACKENDS",
@@ -560,8 +560,7 @@ class _Run:
         except Exception as exc:  # noqa: BLE001
             return math.nan, f"no low-precision baseline: {_describe(exc)}"
         naive = max(relative_error(b, d) for b, d in zip(baseline, case.expected(), strict=True))
-        floor = {"float16": 2.0**-10, "bfloat16": 2.0**-7}[self.dtype] / 8
-        return 2.0 * naive + floor, ""
+        return low_precision_budget(naive, self.dtype), ""
 
 
 def _fits(case: GoldenCase, dtype: str) -> bool:
