@@ -52,6 +52,7 @@ __all__ = [
     "check_nonempty",
     "check_positive_int",
     "check_real_scalar",
+    "check_state_size",
     "complex_dtype",
     "compute_dtype",
     "creation_namespace",
@@ -301,6 +302,16 @@ def check_positive_int(value: Any, name: str, *, allow_zero: bool = False) -> in
     if n < 0 or (n == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else ">= 1"
         msg = f"`{name}` must be {bound}, got {n}"
+        raise ValueError(msg)
+    return n
+
+
+def check_state_size(value: Any, name: str, *, even: bool = True, context: str = "") -> int:
+    """A state size ``N >= 1``; even when ``even`` (conjugate-half storage keeps N/2 modes)."""
+    n = check_positive_int(value, name)
+    if even and n % 2:
+        where = f" for {context}" if context else ""
+        msg = f"`{name}` must be even{where} (conjugate-half storage keeps N/2 modes), got {n}"
         raise ValueError(msg)
     return n
 

@@ -48,6 +48,7 @@ from specconv._compat import (
     creation_namespace,
     default_float,
     irfft,
+    is_complex,
     real_dtype,
     result_dtype,
     rfft,
@@ -186,8 +187,8 @@ def spectral_filter(x: Array, w: Array, /, *, axis: int = -2, norm: str = "ortho
     out_dtype = real_dtype(xp, result_dtype(xp, ("x", x), ("w", w)))
     work = compute_dtype(xp, out_dtype)
     x_c = as_compute(xp, x, work)
-    w_dtype = work if not xp.isdtype(w.dtype, "complex floating") else None
-    w_c = as_compute(xp, w, w_dtype) if w_dtype is not None else _complex_as(xp, w, work)
+    # a real filter stays real (one real multiply per bin); a complex one gets the paired dtype
+    w_c = as_compute(xp, w, complex_dtype(xp, work) if is_complex(xp, w.dtype) else work)
     spectrum = rfft(xp, x_c, axis=axis, norm=norm)
     y = irfft(xp, spectrum * w_c, n=n, axis=axis, norm=norm)
     return xp.astype(y, out_dtype)
@@ -466,12 +467,6 @@ def _check_params(x: Array, named: dict[str, Array]) -> tuple[int, int]:
             )
             raise ValueError(msg)
     return heads, bins
-
-
-def _complex_as(xp: ModuleType, w: Array, work: DType) -> Array:
-    """Complex ``w`` cast to the complex dtype paired with the real compute dtype ``work``."""
-    target = complex_dtype(xp, work)
-    return w if w.dtype == target else xp.astype(w, target)
 
 
 def _modrelu(xp: ModuleType, z: Array, b: Array, eps: float) -> Array:

@@ -33,6 +33,7 @@ from specconv._compat import (
     check_ndim,
     check_nonempty,
     check_positive_int,
+    check_state_size,
     complex_dtype,
     compute_dtype,
     creation_namespace,
@@ -182,7 +183,7 @@ def h3_init(
     ((8, 4), (4, 2), (4,))
     """
     d_model = check_positive_int(d_model, "d_model")
-    d_state = _check_even(d_state, "d_state")
+    d_state = check_state_size(d_state, "d_state")
     head_dim = check_positive_int(head_dim, "head_dim")
     if d_model % head_dim:
         msg = f"`head_dim`={head_dim} must divide `d_model`={d_model}"
@@ -777,7 +778,7 @@ def gss_init(
     d_model = check_positive_int(d_model, "d_model")
     expansion = check_positive_int(expansion, "expansion")
     ssm_dim = max(1, d_model // 4) if ssm_dim is None else check_positive_int(ssm_dim, "ssm_dim")
-    d_state = _check_even(d_state, "d_state")
+    d_state = check_state_size(d_state, "d_state")
     hidden, modes = expansion * d_model, d_state // 2
     rng = np.random.default_rng(seed)
     w_v, b_v = _linear_init(rng, d_model, hidden)
@@ -994,12 +995,8 @@ def _compute(
     work = compute_dtype(xp, out_dtype)
     cwork = complex_dtype(xp, work)
     cast = {name: as_compute(xp, value, work) for name, value in real}
-    cast.update({name: _as_complex(xp, named[name], cwork) for name in complex_names})
+    cast.update({name: as_compute(xp, named[name], cwork) for name in complex_names})
     return out_dtype, work, as_compute(xp, u, work), cast
-
-
-def _as_complex(xp: ModuleType, x: Array, cwork: DType) -> Array:
-    return x if x.dtype == cwork else xp.astype(x, cwork)
 
 
 def _channels_first(xp: ModuleType, x: Array) -> Array:
@@ -1008,14 +1005,6 @@ def _channels_first(xp: ModuleType, x: Array) -> Array:
 
 def _channels_last(xp: ModuleType, x: Array) -> Array:
     return xp.moveaxis(x, -2, -1)
-
-
-def _check_even(value: Any, name: str) -> int:
-    n = check_positive_int(value, name)
-    if n % 2:
-        msg = f"`{name}` must be even (conjugate-half storage keeps N/2 modes), got {n}"
-        raise ValueError(msg)
-    return n
 
 
 def _linear_init(

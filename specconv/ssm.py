@@ -46,6 +46,7 @@ from specconv._compat import (
     check_broadcast,
     check_choice,
     check_positive_int,
+    check_state_size,
     complex_dtype,
     compute_dtype,
     creation_namespace,
@@ -149,7 +150,7 @@ def hippo(
     array([-3., -2., -1.])
     """
     check_choice(measure, "measure", _k.MEASURES)
-    N = _check_state_size(measure, N, even=measure == "fout")
+    N = check_state_size(N, "N", even=measure == "fout", context=repr(measure))
     A, B = _k.hippo_numpy(measure, N)
     xp_out, dtype = _creation_dtype(xp, dtype, device, complex_result=False)
     return _from_numpy(xp_out, A, dtype, device), _from_numpy(xp_out, B, dtype, device)
@@ -223,7 +224,7 @@ def hippo_dplr(
     True
     """
     check_choice(measure, "measure", _k.MEASURES)
-    N = _check_state_size(measure, N, even=True)
+    N = check_state_size(N, "N", context=repr(measure))
     rank = check_positive_int(rank, "rank")
     if rank < _k.NATURAL_RANK[measure]:
         msg = (
@@ -293,7 +294,7 @@ def s4d_init(
     array([-1.+0.j, -2.+0.j])
     """
     check_choice(kind, "kind", ("lin", "inv", "real", "legs"))
-    N = _check_state_size(kind, N, even=True)
+    N = check_state_size(N, "N", context=repr(kind))
     n = np.arange(N // 2, dtype=np.float64)
     if kind == "lin":
         Lambda = -0.5 + 1j * np.pi * n
@@ -758,14 +759,6 @@ def ssm_scan(
 # --------------------------------------------------------------------------------------------
 # Shared validation and plumbing
 # --------------------------------------------------------------------------------------------
-
-
-def _check_state_size(name: str, N: object, *, even: bool) -> int:
-    N = check_positive_int(N, "N")
-    if even and N % 2:
-        msg = f"`N` must be even for {name!r} (conjugate pairs of modes: N/2 are stored), got {N}"
-        raise ValueError(msg)
-    return N
 
 
 def _creation_dtype(
